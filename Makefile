@@ -1,0 +1,45 @@
+# Thin entry points; each target is one script.  See README.md.
+S := scripts
+
+.PHONY: demo check build tree export shell checkpatch base-check cross \
+	bisect mainline debug check-debug clean help
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## demo         build, boot and show time namespaces working (README: main job)
+demo:
+	@$(S)/demo
+## check        run every test; last line "N passed, N failed, N skipped"
+check:
+	@$(S)/check
+## build        packages, tree, kernel (build/obj/vm)
+build:
+	@$(S)/deps && $(S)/tree && $(S)/build
+## tree         create or update build/tree from patches/ (FORCE=1 drops local commits)
+tree:
+	@$(S)/tree
+## export       write build/tree's commits back to patches/ (format-patch)
+export:
+	@$(S)/export
+## shell        interactive guest on the last built kernel
+shell:
+	@VM_INTERACTIVE=1 $(S)/vm-run /bin/true
+## checkpatch   checkpatch.pl --strict on every patch
+checkpatch:
+	@$(S)/checkpatch
+## base-check   build the base kernel (no series) and check it has no time namespaces
+base-check:
+	@$(S)/base-check
+## cross        object builds of the base's non-x86 files with Debian's cross compilers
+cross:
+	@$(S)/tree && $(S)/cross-objects $(CURDIR)/build/tree
+## bisect       build the kernel after every patch of the series
+bisect:
+	@$(S)/bisect
+## mainline     build the pristine 6.12 kernel (mainline's time namespace)
+mainline:
+	@$(S)/worktree pristine && KFLAVOUR=mainline SRC=$(CURDIR)/build/worktrees/pristine $(S)/build
+## clean        remove build/ (the ccache stays)
+clean:
+	rm -rf build
