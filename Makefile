@@ -2,7 +2,7 @@
 S := scripts
 
 .PHONY: demo check build tree export shell checkpatch base-check cross \
-	bisect mainline debug check-debug clean help
+	bisect mainline check-debug clean help
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -37,6 +37,9 @@ cross:
 ## bisect       build the kernel after every patch of the series
 bisect:
 	@$(S)/bisect
+## check-debug  the whole test run on the debug kernel (KASAN, lockdep, kmemleak, UBSAN)
+check-debug:
+	@KFLAVOUR=debug $(S)/check
 ## mainline     build the pristine 6.12 kernel (mainline's time namespace)
 mainline:
 	@$(S)/worktree pristine && KFLAVOUR=mainline SRC=$(CURDIR)/build/worktrees/pristine $(S)/build
