@@ -33,7 +33,8 @@ base-check:
 	@$(S)/base-check
 ## cross        object builds of the base's non-x86 files with Debian's cross compilers
 cross:
-	@$(S)/tree && $(S)/cross-objects $(CURDIR)/build/tree
+	@$(S)/deps && $(S)/tree && $(S)/worktree base && \
+		$(S)/cross-objects $(CURDIR)/build/worktrees/base pristine
 ## bisect       build the kernel after every patch of the series
 bisect:
 	@$(S)/bisect

@@ -3,7 +3,7 @@
 # does, with util-linux's unshare, nsenter and lsns.
 set -euo pipefail
 
-show() { printf '\n$ %s\n' "$*"; "$@"; }
+show() { printf '\n$'; printf ' %q' "$@"; printf '\n'; "$@"; }
 
 echo "Kernel $(uname -r); clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 if [ ! -e /proc/self/ns/time ]; then
