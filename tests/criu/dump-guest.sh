@@ -10,8 +10,11 @@ cd "$D" || exit 1
 
 while [ "$(cut -d. -f1 /proc/uptime)" -lt 40 ]; do sleep 1; done
 
-setsid unshare --pid --time --fork --monotonic 1000000 --boottime 2000000 \
-	"$W" "$D/report.ktap" "$D/hostclocks" 10 </dev/null >"$D/workload.out" 2>&1 &
+# The workload's output goes to a file of its own, which nothing else
+# writes: criu checks its size at the restore.
+unshare --pid --time --fork --monotonic 1000000 --boottime 2000000 \
+	sh -c 'exec "$0" "$@" >"$1.out" 2>&1' \
+	"$W" "$D/report.ktap" "$D/hostclocks" 10 </dev/null >"$D/unshare.out" 2>&1 &
 for _ in $(seq 50); do
 	pid=$(pgrep -f "^$W $D/report.ktap" | head -1) && [ -n "$pid" ] && break
 	sleep 0.1

@@ -16,7 +16,7 @@ cat "/proc/$pid/timens_offsets" >"$D/offsets-b"
 kill -USR1 "$pid"
 # The timers fire up to 30 s of namespace time after the workload's start.
 for _ in $(seq 600); do
-	[ "$(grep -c '^\(not \)\?ok ' "$D/report.ktap" 2>/dev/null)" = 12 ] && break
+	[ "$(grep -c '^\(not \)\?ok ' "$D/report.ktap" 2>/dev/null)" = 13 ] && break
 	sleep 0.1
 done
 echo "restore: workload $pid restored at uptime $(cat "$D/uptime-b")"

@@ -227,6 +227,8 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	bound = atoll(argv[3]);
+	/* Lead a session inside the pid namespace: criu dumps whole sessions */
+	setsid();
 	sigaction(SIGRTMIN, &sa, NULL);
 	signal(SIGUSR1, on_usr1);
 
@@ -246,7 +248,7 @@ int main(int argc, char *argv[])
 	out = fopen(argv[1], "w");
 	if (!out)
 		return 3;
-	fprintf(out, "KTAP version 1\n1..12\n");
+	fprintf(out, "KTAP version 1\n1..13\n");
 	report(argv[2], bound);
 	fclose(out);
 	return 0;
