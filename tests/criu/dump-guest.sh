@@ -8,7 +8,10 @@ W=$1 D=$VM_PERSIST/criu-migration
 rm -rf "$D" && mkdir -p "$D/images"
 cd "$D" || exit 1
 
-while [ "$(cut -d. -f1 /proc/uptime)" -lt 40 ]; do sleep 1; done
+# A fresh boot reaches this point at about the uptime this one has now
+# (some 10 s on the vm kernel, 40 s on the debug one).
+until=$(($(cut -d. -f1 /proc/uptime) + 40))
+while [ "$(cut -d. -f1 /proc/uptime)" -lt "$until" ]; do sleep 1; done
 
 # The workload's output goes to a file of its own, which nothing else
 # writes: criu checks its size at the restore.

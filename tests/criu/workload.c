@@ -161,7 +161,7 @@ static int64_t offset_of(const char *name)
 static void report(const char *hostfile, int64_t bound)
 {
 	long long host_mono = -1, host_boot = -1;
-	int64_t vd, sc, off;
+	int64_t vd, sc, off, resumed;
 	FILE *f = fopen(hostfile, "r");
 
 	if (!f || fscanf(f, "%lld %lld", &host_mono, &host_boot) != 2)
@@ -202,10 +202,18 @@ static void report(const char *hostfile, int64_t bound)
 		sample();
 		usleep(20000);
 	}
-	fprintf(out, "# absolute timer: due %.3f, fired %.3f; relative timer: due %.3f, fired %.3f (namespace time)\n",
-		abs_expiry / 1e9, abs_fired / 1e9, rel_expiry / 1e9, rel_fired / 1e9);
-	result(abs_fired >= abs_expiry && abs_fired - abs_expiry < 2 * NSEC_PER_SEC,
-	       "the absolute CLOCK_MONOTONIC timer fired at its namespace time");
+	/*
+	 * A timer that came due while the task was still being restored
+	 * can only be seen firing once it runs again: the first reading
+	 * after the move (the largest step of the syscall monotonic series).
+	 */
+	resumed = series[1].step_to;
+	fprintf(out, "# absolute timer: due %.3f, fired %.3f; relative timer: due %.3f, fired %.3f; task ran again at %.3f (namespace time)\n",
+		abs_expiry / 1e9, abs_fired / 1e9, rel_expiry / 1e9, rel_fired / 1e9,
+		resumed / 1e9);
+	result(abs_fired >= abs_expiry &&
+	       abs_fired - (abs_expiry > resumed ? abs_expiry : resumed) < 2 * NSEC_PER_SEC,
+	       "the absolute CLOCK_MONOTONIC timer fired at its namespace time (or, if due while the task was away, as it ran again)");
 	result(rel_fired >= rel_expiry - NSEC_PER_SEC / 10 &&
 	       rel_fired - rel_expiry < bound * NSEC_PER_SEC,
 	       "the relative CLOCK_BOOTTIME timer fired at its namespace time, within %lld s",
