@@ -19,6 +19,7 @@ if [ "$round" = start ]; then
 		pid=$(pgrep -f "^$T $D/report" | head -1) && [ -n "$pid" ] && break
 		sleep 0.1
 	done
+	[ -n "${pid:-}" ] || { echo "proxy: the ticker did not start"; exit 1; }
 	sleep 2
 	echo "start $(maps "$pid") all-maps:$(wc -l <"/proc/$pid/maps")" >>"$D/rounds"
 	mkdir -p "$D/images-1"
