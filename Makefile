@@ -2,7 +2,7 @@
 S := scripts
 
 .PHONY: demo check build tree export shell checkpatch base-check cross \
-	bisect mainline check-debug clean help
+	bisect mainline check-debug bench clean help
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -44,6 +44,9 @@ check-debug:
 ## mainline     build the pristine 6.12 kernel (mainline's time namespace)
 mainline:
 	@$(S)/worktree pristine && KFLAVOUR=mainline SRC=$(CURDIR)/build/worktrees/pristine $(S)/build
+## bench        vDSO cost against mainline 6.12 on this CPU, guest ratios, plot (not a test)
+bench:
+	@$(S)/bench
 ## clean        remove build/ (the ccache stays)
 clean:
 	rm -rf build
