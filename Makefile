@@ -2,7 +2,7 @@
 S := scripts
 
 .PHONY: demo check build tree export shell checkpatch base-check cross \
-	bisect mainline check-debug bench clean help
+	bisect mainline mainline-table check-debug bench clean help
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -44,6 +44,9 @@ check-debug:
 ## mainline     build the pristine 6.12 kernel (mainline's time namespace)
 mainline:
 	@$(S)/worktree pristine && KFLAVOUR=mainline SRC=$(CURDIR)/build/worktrees/pristine $(S)/build
+## mainline-table  check the mainline column of our hostile-input table on mainline 6.12
+mainline-table:
+	@$(S)/mainline-table
 ## bench        vDSO cost against mainline 6.12 on this CPU, guest ratios, plot (not a test)
 bench:
 	@$(S)/bench
