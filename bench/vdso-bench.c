@@ -20,10 +20,10 @@
  *     place of basetime, mapped at vvar_page; the data page moves to
  *     timens_page (kernel/time/namespace.c, arch/x86/entry/vdso/vma.c);
  *   this series (the image has "vvar_host_page"): struct
- *     vdso_timens_data (seq 1, clock_mode TIMENS, offset_seq, flags,
- *     nsec[4], sec[4]) where struct vdso_data sits, and the CS_RAW copy
- *     marked too, mapped at vvar_page; the data page stays mapped at
- *     vvar_host_page for every task.
+ *     vdso_timens_data (seq 1, clock_mode TIMENS, a packed offset per
+ *     clock, offset_seq) where struct vdso_data sits, and again where
+ *     the CS_RAW copy sits, mapped at vvar_page; the data page stays
+ *     mapped at vvar_host_page for every task.
  *
  * Modes:
  *   --check         readings against the host's own clocks (exit 1 if off
@@ -86,16 +86,32 @@ struct vdso_data {
 };
 _Static_assert(sizeof(struct vdso_data) == 248, "struct vdso_data layout");
 
-/* This series: include/vdso/timens.h */
-enum { TIMENS_REALTIME, TIMENS_MONOTONIC, TIMENS_BOOTTIME, TIMENS_TAI, TIMENS_NR_BASES };
+/*
+ * This series: include/vdso/timens.h.  Slot (clk & 7) ^ 2 of offset[]
+ * holds the offset of clock clk, packed (sec << 30 | nsec); slot 0 is seq
+ * and clock_mode.
+ */
 struct vdso_timens_data {
-	uint32_t seq;
-	int32_t clock_mode;
+	union {
+		struct {
+			uint32_t seq;
+			int32_t clock_mode;
+		};
+		uint64_t offset[13];
+	};
 	uint32_t offset_seq;
 	uint32_t flags;
-	uint32_t nsec[TIMENS_NR_BASES];
-	int64_t sec[TIMENS_NR_BASES];
 } __attribute__((aligned(64)));
+
+static unsigned int timens_slot(int clk)
+{
+	return clk + 1;
+}
+
+static uint64_t timens_pack(int64_t sec, uint32_t nsec)
+{
+	return ((uint64_t)sec << 30) | nsec;
+}
 
 /* The namespace's offsets (what `unshare --monotonic/--boottime` sets) */
 #define OFF_MONO_SEC	1000000
@@ -342,16 +358,26 @@ static void fill_ns_pages(void)
 		m[i].offset[CLOCK_BOOTTIME] = boot;
 		m[i].offset[CLOCK_BOOTTIME_ALARM] = boot;
 	}
-	/* series: timens_init_vvar_page() and timens_publish_offsets() */
-	sraw->seq = 1;
-	sraw->clock_mode = CLOCKMODE_TIMENS;
-	s->seq = 1;
-	s->clock_mode = CLOCKMODE_TIMENS;
-	s->offset_seq = 2;
-	s->sec[TIMENS_MONOTONIC] = OFF_MONO_SEC;
-	s->nsec[TIMENS_MONOTONIC] = OFF_MONO_NSEC;
-	s->sec[TIMENS_BOOTTIME] = OFF_BOOT_SEC;
-	s->nsec[TIMENS_BOOTTIME] = OFF_BOOT_NSEC;
+	/*
+	 * series: timens_init_vvar_page() and timens_publish_offsets(), for
+	 * both heads (the CLOCK_MONOTONIC_RAW one too); realtime and tai
+	 * offsets stay 0.
+	 */
+	for (int h = 0; h < 2; h++) {
+		struct vdso_timens_data *t = h ? (void *)sraw : (void *)s;
+
+		t->seq = 1;
+		t->clock_mode = CLOCKMODE_TIMENS;
+		t->offset_seq = 2;
+		t->offset[timens_slot(CLOCK_MONOTONIC)] =
+			timens_pack(OFF_MONO_SEC, OFF_MONO_NSEC);
+		t->offset[timens_slot(CLOCK_MONOTONIC_RAW)] =
+			timens_pack(OFF_MONO_SEC, OFF_MONO_NSEC);
+		t->offset[timens_slot(CLOCK_MONOTONIC_COARSE)] =
+			timens_pack(OFF_MONO_SEC, OFF_MONO_NSEC);
+		t->offset[timens_slot(CLOCK_BOOTTIME)] =
+			timens_pack(OFF_BOOT_SEC, OFF_BOOT_NSEC);
+	}
 }
 
 /* ---- loading an image ------------------------------------------------ */
