@@ -34,6 +34,15 @@ phase_a() {
 	kill "$pid" 2>/dev/null || true
 
 	echo
+	echo "== Past mainline: a namespace's own wall clock (tools/timens-run)"
+	run=$(dirname "$0")/../build/tools/timens-run
+	echo "host:                      $(date -u '+%F %T')"
+	echo "timens-run --date 2038-01-19 03:14:00:  $("$run" --date '2038-01-19 03:14:00' date -u '+%F %T')"
+	echo "timens-run --date -1y:     $("$run" --date -1y date -u '+%F %T')"
+	show "$run" --date +0d sh -c 'date -s "2040-02-29 12:00:00" >/dev/null; date -u "+%F %T"; cat /proc/self/timens_offsets'
+	echo "host, after date -s inside: $(date -u '+%F %T')"
+
+	echo
 	echo "== Checkpoint: a ticker in its own pid and time namespace (boottime +1 day)"
 	rm -rf "$D" && mkdir -p "$D/images"
 	cd "$D"
