@@ -99,8 +99,9 @@ static void usage(void)
 "                          COMMAND starts, and runs on from there\n"
 "  -m, --monotonic OFFSET  add OFFSET to CLOCK_MONOTONIC\n"
 "  -b, --boottime OFFSET   add OFFSET to CLOCK_BOOTTIME (and /proc/uptime)\n"
-"      --tai OFFSET        add OFFSET to CLOCK_TAI (written as given; --date\n"
-"                          does not write a tai offset)\n"
+"      --tai OFFSET        add OFFSET to CLOCK_TAI, from the host's TAI (written\n"
+"                          as given, after --date's offset; without it, the\n"
+"                          kernel moves CLOCK_TAI along with --date)\n"
 "  -r, --map-root-user     first enter a new user namespace in which the\n"
 "                          caller is root, as 'unshare -r' does\n"
 "  -n, --dry-run           print the lines that would be written to\n"
@@ -563,8 +564,9 @@ typedef void offset_fn(const char *clock, struct timespec off);
 
 /*
  * Monotonic and boottime first: they can be written only before a task
- * enters.  The wall clock last, so that its offset is computed as late as
- * possible before COMMAND starts.
+ * enters.  The wall clock after them, so that its offset is computed as
+ * late as possible before COMMAND starts; tai after it, as the kernel
+ * moves the tai offset along with every realtime write.
  */
 static void for_each_offset(const struct options *o, offset_fn *fn)
 {
@@ -572,10 +574,10 @@ static void for_each_offset(const struct options *o, offset_fn *fn)
 		fn("monotonic", (struct timespec){ .tv_sec = o->mono_offset });
 	if (o->boot)
 		fn("boottime", (struct timespec){ .tv_sec = o->boot_offset });
-	if (o->tai)
-		fn("tai", (struct timespec){ .tv_sec = o->tai_offset });
 	if (o->date)
 		fn("realtime", realtime_offset(o));
+	if (o->tai)
+		fn("tai", (struct timespec){ .tv_sec = o->tai_offset });
 }
 
 static void print_offset(const char *clock, struct timespec off)
