@@ -61,17 +61,25 @@ struct options {
 	bool dry_run;
 };
 
+/* "prog: message", then @hint if any, and exit with EXIT_TOOL. */
+static void __attribute__((noreturn))
+vdie(const char *hint, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	if (hint)
+		fprintf(stderr, hint, prog);
+	exit(EXIT_TOOL);
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EXIT_TOOL);
+	vdie(NULL, fmt, ap);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -79,12 +87,8 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
-	exit(EXIT_TOOL);
+	vdie("Try '%s --help' for more information.\n", fmt, ap);
 }
 
 static void usage(void)
