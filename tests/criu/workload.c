@@ -206,14 +206,19 @@ static void report(const char *hostfile, int64_t bound)
 	 * A timer that came due while the task was still being restored
 	 * can only be seen firing once it runs again: the first reading
 	 * after the move (the largest step of the syscall monotonic series).
+	 * CRIU 3.17 re-arms a posix timer with the time it had left at the
+	 * dump, so a timer fires late by the namespace time from the dump to
+	 * the re-arming: under 2 s in the fast guest, 3.2 s seen on the debug
+	 * kernel.  The bound is the same as for the steps of the clocks.
 	 */
 	resumed = series[1].step_to;
 	fprintf(out, "# absolute timer: due %.3f, fired %.3f; relative timer: due %.3f, fired %.3f; task ran again at %.3f (namespace time)\n",
 		abs_expiry / 1e9, abs_fired / 1e9, rel_expiry / 1e9, rel_fired / 1e9,
 		resumed / 1e9);
 	result(abs_fired >= abs_expiry &&
-	       abs_fired - (abs_expiry > resumed ? abs_expiry : resumed) < 2 * NSEC_PER_SEC,
-	       "the absolute CLOCK_MONOTONIC timer fired at its namespace time (or, if due while the task was away, as it ran again)");
+	       abs_fired - (abs_expiry > resumed ? abs_expiry : resumed) < bound * NSEC_PER_SEC,
+	       "the absolute CLOCK_MONOTONIC timer fired at its namespace time (or, if due while the task was away, after it ran again), within %lld s",
+	       (long long)bound);
 	result(rel_fired >= rel_expiry - NSEC_PER_SEC / 10 &&
 	       rel_fired - rel_expiry < bound * NSEC_PER_SEC,
 	       "the relative CLOCK_BOOTTIME timer fired at its namespace time, within %lld s",
