@@ -16,6 +16,14 @@
  *            back, one clock_gettime(), against the same with a UTS
  *            namespace (the vDSO read after a time namespace switch
  *            faults the vvar page in again)
+ *   timerfd: 50 absolute CLOCK_REALTIME timerfd_settime() calls (an hour
+ *            ahead) by a task in a time namespace that does not own its
+ *            wall clock, against the same by a task of the host
+ *   futex:   50 FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME calls with an
+ *            absolute timeout and a futex word that differs (EAGAIN at
+ *            once, after the timeout's setup), in and out of such a
+ *            namespace: the path of a pthread_cond_timedwait() that need
+ *            not wait
  *   memory:  1,000 namespaces kept alive by an fd of
  *            /proc/self/ns/time_for_children each: free memory and Slab
  *            deltas of /proc/meminfo (and /proc/slabinfo if there)
@@ -27,7 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,6 +141,57 @@ static double op_setns(int timens)
 	if (setns(home, type))
 		die("setns back");
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return now_us() - t0;
+}
+
+/*
+ * The task moves between the host's time namespace and one that does not
+ * own its wall clock at the start of each block of an operation.
+ */
+static int cur_timens;
+
+static void in_timens(int timens)
+{
+	if (timens == cur_timens)
+		return;
+	if (setns(timens ? fd_time_other : fd_time_home, CLONE_NEWTIME))
+		die("setns(time)");
+	cur_timens = timens;
+}
+
+#define CALLS	50
+static int fd_tfd = -1;
+
+static double op_timerfd(int timens)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	struct timespec ts;
+	double t0;
+
+	in_timens(timens);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	its.it_value.tv_sec = ts.tv_sec + 3600;
+	t0 = now_us();
+	for (int i = 0; i < CALLS; i++)
+		if (timerfd_settime(fd_tfd, TFD_TIMER_ABSTIME, &its, NULL))
+			die("timerfd_settime");
+	return now_us() - t0;
+}
+
+static double op_futex(int timens)
+{
+	static unsigned int word;
+	struct timespec ts;
+	double t0;
+
+	in_timens(timens);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 3600;
+	t0 = now_us();
+	for (int i = 0; i < CALLS; i++)
+		if (syscall(SYS_futex, &word, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME,
+			    1, &ts, NULL, FUTEX_BITSET_MATCH_ANY) != -1 || errno != EAGAIN)
+			die("futex(FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME)");
 	return now_us() - t0;
 }
 
@@ -308,6 +370,14 @@ int main(int argc, char **argv)
 		"write of /proc/self/comm, same length", op_write);
 	measure("setns(time) + clock_gettime + setns(back) + clock_gettime",
 		"the same with a UTS namespace", op_setns);
+	fd_tfd = timerfd_create(CLOCK_REALTIME, 0);
+	if (fd_tfd < 0)
+		die("timerfd_create");
+	measure("50 absolute CLOCK_REALTIME timerfd_settime(), in a namespace not owning its wall clock",
+		"the same on the host", op_timerfd);
+	measure("50 FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, absolute, EAGAIN, in such a namespace",
+		"the same on the host", op_futex);
+	in_timens(0);
 	memory();
 	return 0;
 }
