@@ -4,7 +4,7 @@
 # workload in a new pid and time namespace with offsets, let it run, and
 # dump it with criu into the persistent shared directory.
 set -uo pipefail
-W=$1 D=$VM_PERSIST/criu-migration
+W=$1 CRIU=${2:-criu} D=$VM_PERSIST/criu-migration
 rm -rf "$D" && mkdir -p "$D/images"
 cd "$D" || exit 1
 
@@ -27,7 +27,7 @@ sleep 5
 
 cut -d' ' -f1 /proc/uptime >"$D/uptime-a"
 cat "/proc/$pid/timens_offsets" >"$D/offsets-a"
-if ! criu dump -t "$pid" -D "$D/images" -v4 -o "$D/dump.log"; then
+if ! "$CRIU" dump -t "$pid" -D "$D/images" -v4 -o "$D/dump.log"; then
 	echo "dump: criu dump failed"; tail -20 "$D/dump.log"; exit 1
 fi
 echo "dump: workload $pid dumped at uptime $(cat "$D/uptime-a")"

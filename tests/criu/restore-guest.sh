@@ -2,11 +2,11 @@
 # Boot B of the CRIU round trip: restore the workload dumped in boot A,
 # give it the host clocks, signal it, and wait for its verdict.
 set -uo pipefail
-W=$1 D=$VM_PERSIST/criu-migration
+W=$1 CRIU=${2:-criu} D=$VM_PERSIST/criu-migration
 cd "$D" || exit 1
 
 cut -d' ' -f1 /proc/uptime >"$D/uptime-b"
-if ! criu restore -D "$D/images" -d -v4 -o "$D/restore.log" --pidfile "$D/pid"; then
+if ! "$CRIU" restore -D "$D/images" -d -v4 -o "$D/restore.log" --pidfile "$D/pid"; then
 	echo "restore: criu restore failed"; tail -20 "$D/restore.log"; exit 1
 fi
 pid=$(cat "$D/pid")
