@@ -2,7 +2,7 @@
 S := scripts
 
 .PHONY: demo check build tree export shell checkpatch base-check cross \
-	bisect mainline mainline-table check-debug bench clean help
+	bisect mainline mainline-table check-debug check-arm64 fuzz bench criu criu-export clean help
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -41,6 +41,12 @@ bisect:
 ## check-debug  the whole test run on the debug kernel (KASAN, lockdep, kmemleak, UBSAN)
 check-debug:
 	@KFLAVOUR=debug $(S)/check
+## check-arm64  the test run on arm64 (qemu-system-aarch64, TCG); last line as check's
+check-arm64:
+	@$(S)/check-arm64
+## fuzz         trinity on the debug kernel: time syscalls, as root and as userns root
+fuzz:
+	@$(S)/fuzz
 ## mainline     build the pristine 6.12 kernel (mainline's time namespace)
 mainline:
 	@$(S)/worktree pristine && KFLAVOUR=mainline SRC=$(CURDIR)/build/worktrees/pristine $(S)/build
@@ -50,6 +56,12 @@ mainline-table:
 ## bench        vDSO cost against mainline 6.12 on this CPU, guest ratios, plot (not a test)
 bench:
 	@$(S)/bench
+## criu         build our CRIU (3.17.1 + patches/criu) into build/criu
+criu:
+	@$(S)/criu-build
+## criu-export  write build/criu/src's commits back to patches/criu (format-patch)
+criu-export:
+	@$(S)/criu-export
 ## clean        remove build/ (the ccache stays)
 clean:
 	rm -rf build
