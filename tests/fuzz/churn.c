@@ -6,7 +6,10 @@
  *                          in a loop (in a namespace that owns its wall
  *                          clock: its offset, never the host's clock)
  *   churn offsets SECONDS  write random, mostly hostile, lines to
- *                          /proc/<pid>/timens_offsets of random tasks
+ *                          /proc/<pid>/timens_offsets: of random tasks,
+ *                          of its own namespace for children (fresh, no
+ *                          task entered), and of a task inside a
+ *                          namespace that owns its wall clock (live)
  *
  * Prints how many calls it made and how many succeeded.
  */
@@ -17,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char * const clocks[] = {
@@ -37,6 +43,8 @@ static const char * const nsecs[] = {
 };
 
 #define PICK(a)	((a)[rand() % (sizeof(a) / sizeof((a)[0]))])
+
+static pid_t owner, inside;	/* see start_targets() */
 
 /* A random pid of /proc, or our own */
 static int random_pid(void)
@@ -58,9 +66,15 @@ static int write_offsets(void)
 {
 	char path[64], buf[256];
 	int fd, len, lines = 1 + rand() % 3, ret;
+	int pid;
 
-	snprintf(path, sizeof(path), "/proc/%d/timens_offsets",
-		 rand() % 4 ? random_pid() : getpid());
+	switch (rand() % 4) {
+	case 0: pid = getpid(); break;
+	case 1: pid = inside; break;
+	case 2: pid = owner; break;
+	default: pid = random_pid(); break;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -1;
@@ -92,6 +106,44 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The targets of "offsets": @owner made a namespace that owns its wall
+ * clock and @inside entered it; then we unshare one for our children.
+ * Failures leave a target in the initial namespace: writes there fail,
+ * which is a case as well.
+ */
+static void start_targets(void)
+{
+	int fd, p[2];
+
+	if (pipe(p))
+		perror("churn: pipe");
+	owner = fork();
+	if (owner == 0) {
+		if (!unshare(CLONE_NEWTIME)) {
+			fd = open("/proc/self/timens_offsets", O_WRONLY);
+			if (fd >= 0) {
+				if (write(fd, "realtime 86400 0\n", 17) < 0)
+					perror("churn: realtime");
+				close(fd);
+			}
+		}
+		inside = fork();
+		if (inside == 0)
+			pause();
+		if (write(p[1], &inside, sizeof(inside)) != sizeof(inside))
+			perror("churn: pipe");
+		pause();
+	}
+	if (owner < 0 ||
+	    read(p[0], &inside, sizeof(inside)) != sizeof(inside) || inside < 0)
+		inside = getpid();
+	close(p[0]);
+	close(p[1]);
+	if (unshare(CLONE_NEWTIME))
+		perror("churn: unshare");
+}
+
 int main(int argc, char **argv)
 {
 	long calls = 0, ok = 0;
@@ -104,6 +156,8 @@ int main(int argc, char **argv)
 	}
 	clock = !strcmp(argv[1], "clock");
 	srand(getpid());
+	if (!clock)
+		start_targets();
 	/* The monotonic clock: the wall clock is what "clock" moves */
 	end = mono() + atoi(argv[2]);
 	while (mono() < end) {
@@ -112,5 +166,10 @@ int main(int argc, char **argv)
 		calls++;
 	}
 	printf("churn %s: %ld calls, %ld succeeded\n", argv[1], calls, ok);
+	if (!clock) {
+		kill(inside, SIGKILL);
+		kill(owner, SIGKILL);
+		waitpid(owner, NULL, 0);
+	}
 	return 0;
 }
