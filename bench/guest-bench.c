@@ -375,7 +375,7 @@ int main(int argc, char **argv)
 		die("timerfd_create");
 	measure("50 absolute CLOCK_REALTIME timerfd_settime(), in a namespace not owning its wall clock",
 		"the same on the host", op_timerfd);
-	measure("50 FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, absolute, EAGAIN, in such a namespace",
+	measure("50 FUTEX_WAIT_BITSET with FUTEX_CLOCK_REALTIME, absolute, EAGAIN, in such a namespace",
 		"the same on the host", op_futex);
 	in_timens(0);
 	memory();
