@@ -7,7 +7,7 @@ S := scripts
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-## demo         build, boot and show time namespaces working (README: main job)
+## demo         build, boot and show time namespaces working, then a CRIU checkpoint and restore
 demo:
 	@$(S)/demo
 ## check        run every test; last line "N passed, N failed, N skipped"
@@ -25,7 +25,7 @@ export:
 ## shell        interactive guest on the last built kernel
 shell:
 	@VM_INTERACTIVE=1 $(S)/vm-run /bin/true
-## checkpatch   checkpatch.pl --strict on every patch
+## checkpatch   checkpatch.pl --strict --codespell on every patch but the cover letter
 checkpatch:
 	@$(S)/checkpatch
 ## base-check   build the base kernel (no series) and check it has no time namespaces
@@ -35,7 +35,7 @@ base-check:
 cross:
 	@$(S)/deps && $(S)/tree && $(S)/worktree base && \
 		$(S)/cross-objects $(CURDIR)/build/worktrees/base pristine
-## bisect       build the kernel after every patch of the series
+## bisect       build the kernel after every patch of the series, then the top with TIME_NS=n, booted
 bisect:
 	@$(S)/bisect
 ## check-debug  the whole test run on the debug kernel (KASAN, lockdep, kmemleak, UBSAN)
@@ -50,13 +50,13 @@ fuzz:
 ## mainline     build the pristine 6.12 kernel (mainline's time namespace)
 mainline:
 	@$(S)/worktree pristine && KFLAVOUR=mainline SRC=$(CURDIR)/build/worktrees/pristine $(S)/build
-## mainline-table  check the mainline column of our hostile-input table on mainline 6.12
+## mainline-table  check the mainline column of the hostile-input table on mainline 6.12
 mainline-table:
 	@$(S)/mainline-table
-## bench        vDSO cost against mainline 6.12 on this CPU, guest ratios, plot (not a test)
+## bench        vDSO cost against mainline 6.12, guest ratios: build/bench/results.md (not a test)
 bench:
 	@$(S)/bench
-## criu         build our CRIU (3.17.1 + patches/criu) into build/criu
+## criu         build the patched CRIU (3.17.1 + patches/criu) into build/criu
 criu:
 	@$(S)/criu-build
 ## criu-export  write build/criu/src's commits back to patches/criu (format-patch)
