@@ -35,7 +35,7 @@ base-check:
 cross:
 	@$(S)/deps && $(S)/tree && $(S)/worktree base && \
 		$(S)/cross-objects $(CURDIR)/build/worktrees/base pristine
-## bisect       build the kernel after every patch of the series, then the top with TIME_NS=n, booted
+## bisect       build every patch; boot each kernel with the base checks or its selftests
 bisect:
 	@$(S)/bisect
 ## check-debug  the whole test run on the debug kernel (KASAN, lockdep, kmemleak, UBSAN)
