@@ -445,7 +445,7 @@ static void part_hostlat(long n)
 {
 	static const char * const names[] = { "idle", "control", "busy" };
 	int k = 3000, c;
-	long long *v = malloc(k * sizeof(*v));
+	long long *v = malloc(k * sizeof(*v)), med, p99;
 	struct inside in;
 	char params[96];
 	pid_t loop;
@@ -462,8 +462,10 @@ static void part_hostlat(long n)
 		if (loop)
 			reap(loop);
 		snprintf(params, sizeof(params), "timers=%ld case=%s", n, names[c]);
+		med = quant(v, k, 0.5);
+		p99 = quant(v, k, 0.99);
 		printf("R hostlat %s wakeups=%d median_us=%.1f p99_us=%.1f max_us=%.1f\n", params,
-		       k, quant(v, k, 0.5) / 1e3, quant(v, k, 0.99) / 1e3, v[k - 1] / 1e3);
+		       k, med / 1e3, p99 / 1e3, v[k - 1] / 1e3);
 		fflush(stdout);
 	}
 	reap(in.pid);

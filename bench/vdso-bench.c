@@ -63,6 +63,10 @@
 #define VDSO_BASES	12	/* CLOCK_TAI + 1 */
 #define CLOCKMODE_TSC	1	/* enum vdso_clock_mode on x86 */
 #define CLOCKMODE_TIMENS INT_MAX
+#define CLOCKMODE_TIMENS_WALL (INT_MAX - 1)	/* the series: owns its wall clock */
+/* The wall clock offset of the namespace that owns one (--wall) */
+#define OFF_WALL_SEC	86400
+#define OFF_WALL_NSEC	500000000
 
 /* struct vdso_data of both kernels (CONFIG_GENERIC_VDSO_OVERFLOW_PROTECT) */
 struct vdso_timestamp { uint64_t sec, nsec; };
@@ -150,7 +154,7 @@ struct image {
 		cgt_fn cgt; time_fn time; gtod_fn gtod;
 		unsigned char *flush[2];/* data pages this case maps, for clflush */
 		int nflush;
-	} r[NCASES];
+	} r[NCASES], wall;		/* wall: the series, a namespace owning its wall clock */
 };
 
 #define MAXIMG 4
@@ -385,6 +389,18 @@ static void fill_ns_pages(void)
 		t->offset[timens_slot(CLOCK_BOOTTIME)] =
 			timens_pack(OFF_BOOT_SEC, OFF_BOOT_NSEC);
 	}
+	/* page 3: the same namespace, owning its wall clock (tai moves along) */
+	memcpy(pages_rw + 3 * PAGE, pages_rw + 2 * PAGE, PAGE);
+	for (int h = 0; h < 2; h++) {
+		struct vdso_timens_data *t = (void *)(pages_rw + 3 * PAGE + data_off);
+
+		t = h ? (void *)((struct vdso_data *)t + CS_RAW) : t;
+		t->clock_mode = CLOCKMODE_TIMENS_WALL;
+		t->offset[timens_slot(CLOCK_REALTIME)] = timens_pack(OFF_WALL_SEC, OFF_WALL_NSEC);
+		t->offset[timens_slot(CLOCK_REALTIME_COARSE)] =
+			timens_pack(OFF_WALL_SEC, OFF_WALL_NSEC);
+		t->offset[timens_slot(CLOCK_TAI)] = timens_pack(OFF_WALL_SEC, OFF_WALL_NSEC);
+	}
 }
 
 /* ---- loading an image ------------------------------------------------ */
@@ -540,12 +556,13 @@ static void map_page(unsigned char *at, int memfd_page)
 		die("mmap: %s", strerror(errno));
 }
 
-static void map_image(struct image *im, int c)
+/* Case @c; with @wall (the series only), the namespace owning its wall clock */
+static void map_image(struct image *im, int c, bool wall)
 {
-	struct region *r = &im->r[c];
+	struct region *r = wall ? &im->wall : &im->r[c];
 	size_t vsize = -im->vvar_start, total = vsize + im->text_size;
 	unsigned char *base, *text;
-	int nspage = im->kind == K_MAINLINE ? 1 : 2;
+	int nspage = im->kind == K_MAINLINE ? 1 : wall ? 3 : 2;
 
 	base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -891,6 +908,125 @@ static void print_loop2(double hot[MAXIMG][NCASES][NCLK][64],
 	}
 }
 
+static __attribute__((noinline)) uint64_t hot_gtod(gtod_fn f, long n)
+{
+	struct timeval tv;
+	uint64_t t0 = rdtsc_fenced();
+
+	for (long i = 0; i < n; i++)
+		f(&tv, NULL);
+	return rdtsc_fenced() - t0;
+}
+
+/*
+ * --wall: the series' wall clock readers in a namespace that owns its
+ * wall clock (realtime +86400.5 s), against the same image on the host
+ * and in a namespace that does not own one.  A self-check first: each
+ * reading within @tol_ns (1 s for time()) of the host's clock plus the
+ * offset.  Hot calls/s, loop 1 and loop 2 (see hot_cgt_mem()).
+ */
+static int bench_wall(int rounds, double hot_ms)
+{
+	static const struct { const char *name; int id; } wc[] = {
+		{ "REALTIME", CLOCK_REALTIME }, { "TAI", CLOCK_TAI },
+		{ "REALTIME_COARSE", CLOCK_REALTIME_COARSE }, { "time()", T_TIME },
+		{ "gettimeofday()", -2 },
+	};
+	enum { NW = sizeof(wc) / sizeof(wc[0]) };
+	static double h[3][2][NW][64];
+	const uint64_t off = OFF_WALL_SEC * NSEC_PER_SEC + OFF_WALL_NSEC;
+	struct image *im = NULL;
+	double v[64];
+	long n_hot;
+	int bad = 0;
+
+	for (int i = 0; i < nimg; i++)
+		if (img[i].kind == K_SERIES)
+			im = &img[i];
+	if (!im)
+		die("--wall needs the series' image");
+	if (rounds > 64)
+		rounds = 64;
+
+	/* self-check, each clock of the owning namespace against host + offset */
+	for (int k = 0; k < NW; k++) {
+		struct region *r = &im->wall;
+		uint64_t before, after, got;
+		struct timespec ts;
+		struct timeval tv;
+		clockid_t hc = wc[k].id == CLOCK_TAI ? CLOCK_TAI : CLOCK_REALTIME;
+		bool coarse = wc[k].id == CLOCK_REALTIME_COARSE || wc[k].id == T_TIME;
+		double slack = wc[k].id == T_TIME ? 1e9 : coarse ? 2e9 / hz : 1000;
+
+		before = clk_ns(hc) + off;
+		if (wc[k].id == T_TIME)
+			got = (uint64_t)r->time(NULL) * NSEC_PER_SEC;
+		else if (wc[k].id == -2)
+			r->gtod(&tv, NULL), got = tv.tv_sec * NSEC_PER_SEC + tv.tv_usec * 1000ULL;
+		else
+			r->cgt(wc[k].id, &ts), got = ts_ns(&ts);
+		after = clk_ns(hc) + off;
+		if ((int64_t)(got - after) > 1000 || (double)(int64_t)(before - got) > slack) {
+			printf("self-check FAILED: %s in the owning namespace reads %llu, host + offset %llu..%llu\n",
+			       wc[k].name, (unsigned long long)got, (unsigned long long)before,
+			       (unsigned long long)after);
+			bad = 1;
+		}
+	}
+	if (bad)
+		return 1;
+	printf("Self-check: each clock of the owning namespace within its bound of the host's plus "
+	       "the offset (1 us; coarse clocks two ticks; time() 1 s).\n\n");
+
+	{
+		uint64_t t = hot_cgt(im->r[C_HOST].cgt, CLOCK_REALTIME, 100000);
+
+		n_hot = (long)(hot_ms * 1e-3 * tsc_hz_mono / ((double)t / 100000));
+		if (n_hot < 1000)
+			n_hot = 1000;
+	}
+	for (int rd = 0; rd < rounds; rd++)
+		for (int k = 0; k < NW; k++)
+			for (int j = 0; j < 3; j++) {
+				int c = (j + rd) % 3;
+				struct region *r = c == 2 ? &im->wall : &im->r[c];
+
+				for (int l = 0; l < 2; l++) {
+					uint64_t t;
+
+					if (wc[k].id == -2)
+						t = hot_gtod(r->gtod, n_hot);
+					else if (wc[k].id == T_TIME)
+						t = l ? hot_time_mem(r->time, n_hot) :
+							hot_time(r->time, n_hot);
+					else
+						t = l ? hot_cgt_mem(r->cgt, wc[k].id, n_hot) :
+							hot_cgt(r->cgt, wc[k].id, n_hot);
+					h[c][l][k][rd] = (double)n_hot * tsc_hz_mono / (double)t;
+				}
+			}
+	printf("The series' image, %d rounds; M calls/s hot, and the median of the per-round "
+	       "ratios (loop 2 as loop 1 for gettimeofday()):\n\n"
+	       "| clock | host | ns, not owning | ns, owning its wall clock | owning/host, loop 1 | "
+	       "loop 2 | not owning/host, loop 1 | loop 2 |\n|---|---|---|---|---|---|---|---|\n",
+	       rounds);
+	for (int k = 0; k < NW; k++) {
+		printf("| %s |", wc[k].name);
+		for (int c = 0; c < 3; c++) {
+			memcpy(v, h[c][0][k], rounds * sizeof(double));
+			printf(" %.1f |", median_d(v, rounds) / 1e6);
+		}
+		for (int c = 2; c >= 1; c--)
+			for (int l = 0; l < 2; l++) {
+				for (int rd = 0; rd < rounds; rd++)
+					v[rd] = h[c][l][k][rd] / h[0][l][k][rd];
+				printf(" %.3f |", median_d(v, rounds));
+			}
+		printf("\n");
+	}
+	return 0;
+}
+
 static int bench(int rounds, double hot_ms, int samples, const char *data_path)
 {
 	/* [img][case][clock][round] */
@@ -1109,7 +1245,7 @@ static int count(long calls)
 
 int main(int argc, char **argv)
 {
-	enum { M_NONE, M_CHECK, M_BENCH, M_COUNT, M_INFO } mode = M_NONE;
+	enum { M_NONE, M_CHECK, M_BENCH, M_COUNT, M_INFO, M_WALL } mode = M_NONE;
 	int rounds = 9, samples = 1001, check_ms = 300;
 	double hot_ms = 10, tol = 1000;
 	long calls = 1000;
@@ -1124,6 +1260,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[a], "--bench")) mode = M_BENCH;
 		else if (!strcmp(argv[a], "--count")) mode = M_COUNT;
 		else if (!strcmp(argv[a], "--info")) mode = M_INFO;
+		else if (!strcmp(argv[a], "--wall")) mode = M_WALL;
 		else if (!strcmp(argv[a], "--rounds") && a + 1 < argc) rounds = atoi(argv[++a]);
 		else if (!strcmp(argv[a], "--hot-ms") && a + 1 < argc) hot_ms = atof(argv[++a]);
 		else if (!strcmp(argv[a], "--cold-samples") && a + 1 < argc) samples = atoi(argv[++a]);
@@ -1139,10 +1276,10 @@ int main(int argc, char **argv)
 			img[nimg].name = argv[a];
 			img[nimg++].path = eq + 1;
 		} else
-			die("usage: vdso-bench --check|--bench|--count|--info [options] NAME=vdso64.so.dbg...");
+			die("usage: vdso-bench --check|--bench|--count|--info|--wall [options] NAME=vdso64.so.dbg...");
 	}
 	if (mode == M_NONE || !nimg)
-		die("usage: vdso-bench --check|--bench|--count|--info [options] NAME=vdso64.so.dbg...");
+		die("usage: vdso-bench --check|--bench|--count|--info|--wall [options] NAME=vdso64.so.dbg...");
 	if (samples < 1 || rounds < 1 || hz < 1)
 		die("bad --cold-samples, --rounds or --hz");
 	if (off_mono_nsec >= NSEC_PER_SEC || off_boot_nsec >= NSEC_PER_SEC)
@@ -1152,9 +1289,9 @@ int main(int argc, char **argv)
 				clocks[k].off == 'b' ? OFF_BOOT_SEC * NSEC_PER_SEC + off_boot_nsec : 0;
 
 	memfd = memfd_create("vvar", 0);
-	if (memfd < 0 || ftruncate(memfd, 3 * PAGE))
+	if (memfd < 0 || ftruncate(memfd, 4 * PAGE))
 		die("memfd: %s", strerror(errno));
-	pages_rw = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	pages_rw = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	if (pages_rw == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
 
@@ -1165,7 +1302,9 @@ int main(int argc, char **argv)
 			    img[i].vdso_data_off, data_off);
 		data_off = img[i].vdso_data_off;
 		for (int c = 0; c < NCASES; c++)
-			map_image(&img[i], c);
+			map_image(&img[i], c, false);
+		if (img[i].kind == K_SERIES)
+			map_image(&img[i], C_NS, true);
 	}
 	fill_ns_pages();
 	calibrate(mode == M_COUNT ? 20 : 200);
@@ -1191,6 +1330,8 @@ int main(int argc, char **argv)
 	usleep(2 * 1000000 / hz);
 	if (mode == M_CHECK)
 		rc = check(tol, check_ms);
+	else if (mode == M_WALL)
+		rc = bench_wall(rounds, hot_ms);
 	else
 		rc = bench(rounds, hot_ms, samples, data);
 	tk_stop = 1;
