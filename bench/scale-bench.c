@@ -50,6 +50,7 @@
 #include <string.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -472,6 +473,104 @@ static void part_hostlat(long n)
 	free(v);
 }
 
+/* ---- interrupts off (a kernel with the irqsoff tracer: the debug one) ---- */
+
+static const char *tracefs;
+
+static int tr_write(const char *file, const char *val)
+{
+	char path[256];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", tracefs, file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static long tr_max_us(char *where, size_t len)
+{
+	char path[256], line[512];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tracing_max_latency", tracefs);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	if (f)
+		fclose(f);
+	/* "=> started at: X" and "=> ended at: Y" of the trace's header */
+	where[0] = 0;
+	snprintf(path, sizeof(path), "%s/trace", tracefs);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "=> started at:");
+
+		if (!p)
+			p = strstr(line, "=>   ended at:");
+		if (!p)
+			continue;
+		p = strchr(p, ':') + 2;
+		p[strcspn(p, " \n")] = 0;
+		if (strlen(where) + strlen(p) + 2 < len) {
+			strcat(where, where[0] ? ">" : "");
+			strcat(where, p);
+		}
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * The longest section with interrupts off while @rounds writes move N
+ * timers, against as long a time with the namespace idle.
+ */
+static void part_irqsoff(long n)
+{
+	char where[2][160], params[64];
+	long long t0, dt;
+	struct inside in;
+	long max[2];
+	int fd, i;
+
+	new_owning_ns();
+	in = spawn_armed(n);
+	wait_ready(&in);
+	fd = offsets_fd(in.pid);
+	for (int c = 0; c < 2; c++) {
+		if (tr_write("current_tracer", "irqsoff") || tr_write("tracing_max_latency", "0") ||
+		    tr_write("tracing_on", "1")) {
+			printf("R irqsoff timers=%ld skip=no-irqsoff-tracer\n", n);
+			goto out;
+		}
+		t0 = now(CLOCK_MONOTONIC);
+		if (c == 0) {
+			for (i = 0; i < rounds; i++)
+				timed_write(fd, i & 1);
+			dt = now(CLOCK_MONOTONIC) - t0;
+		} else {
+			struct timespec ts = ts_of(dt);
+
+			nanosleep(&ts, NULL);
+		}
+		max[c] = tr_max_us(where[c], sizeof(where[c]));
+		tr_write("current_tracer", "nop");
+	}
+	snprintf(params, sizeof(params), "timers=%ld", n);
+	printf("R irqsoff %s writes=%d changes_max_us=%ld changes_where=%s idle_max_us=%ld "
+	       "idle_where=%s\n", params, rounds, max[0], where[0][0] ? where[0] : "-", max[1],
+	       where[1][0] ? where[1] : "-");
+	fflush(stdout);
+out:
+	close(fd);
+	reap(in.pid);
+}
+
 /* ---- the host's clock ---- */
 
 static void part_hostset(long n, int m, int ours)
@@ -599,6 +698,22 @@ int main(int argc, char **argv)
 	printf("R kernel ours=%d cpus=%ld\n", ours_flag, sysconf(_SC_NPROCESSORS_ONLN));
 	fflush(stdout);
 
+	if (access("/sys/kernel/tracing/available_tracers", R_OK))
+		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (ours_flag && !access("/sys/kernel/tracing/available_tracers", R_OK))
+		tracefs = "/sys/kernel/tracing";
+	if (ours_flag && getenv("SCALE_IRQSOFF")) {
+		/* the debug kernel: only the interrupts-off part */
+		if (!tracefs) {
+			printf("R irqsoff skip=no-tracefs\n");
+		} else {
+			for (i = 0; i < 4 && ns[i] <= max_timers; i++)
+				if (ns[i] >= 100)
+					part(part_irqsoff, ns[i]);
+		}
+		printf("R done\n");
+		return 0;
+	}
 	for (i = 0; i < 4 && ns[i] <= max_timers; i++) {
 		if (ours_flag) {
 			part(part_nswrite, ns[i]);
