@@ -585,29 +585,15 @@ static void part_hostset(long n, int m, int ours)
 	if (!pids)
 		die("calloc");
 	if (m == 0) {
-		pid_t pid;
-		int p[2];
-		char c;
-
-		/* the measuring process is on the host: arm in a child */
-		if (pipe(p))
-			die("pipe");
-		pid = fork();
-		if (pid == 0) {
-			arm_timers(n, now(CLOCK_REALTIME) + HOUR);
-			if (write(p[1], "r", 1) != 1)
-				_exit(1);
-			for (;;)
-				pause();
-		}
-		close(p[1]);
-		if (read(p[0], &c, 1) != 1)
-			die("armed child died");
-		close(p[0]);
-		pids[0] = pid;
+		/* host timers: we never unshared, so the child is on the host */
+		in = spawn_armed(n);
+		wait_ready(&in);
+		pids[0] = in.pid;
 	} else {
-		if (!ours)
+		if (!ours) {
+			free(pids);
 			return;
+		}
 		for (i = 0; i < m; i++) {
 			new_owning_ns();
 			in = spawn_armed(n / m);
