@@ -53,7 +53,7 @@ mainline:
 ## mainline-table  check the mainline column of the hostile-input table on mainline 6.12
 mainline-table:
 	@$(S)/mainline-table
-## bench        vDSO cost and live changes at scale against mainline 6.12: build/bench/results.md (not a test)
+## bench        vDSO cost (64-bit and 32-bit) and live changes at scale against mainline 6.12: build/bench/results.md (not a test)
 bench:
 	@$(S)/bench
 ## criu         build the patched CRIU (3.17.1 + patches/criu) into build/criu

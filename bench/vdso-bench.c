@@ -33,10 +33,27 @@
  *   --count         for callgrind: each (kernel, case, clock) runs
  *                   --count-calls calls between CALLGRIND_TOGGLE_COLLECT
  *                   and is dumped with CALLGRIND_DUMP_STATS_AT("k c clk")
+ *
+ * Built with gcc -m32, the same program runs the 32-bit vDSO instead
+ * (NAME=vdso32.so.dbg, ELF32): the clocks through __vdso_clock_gettime64
+ * (struct __kernel_timespec, two 64-bit words), time() through
+ * __vdso_time, gettimeofday() through __vdso_gettimeofday.  Its [vvar]
+ * pages are laid out as the 64-bit vDSO's (the same symbols, the same
+ * offsets); struct vdso_data and struct vdso_timens_data have the same
+ * layout under i386's 4-byte alignment of u64 (asserted below).
  */
 #define _GNU_SOURCE
 #include <elf.h>
+#if defined(__i386__) && !__has_include(<asm/errno.h>)
+/*
+ * Debian's libc6-dev-i386 without linux-libc-dev:i386 has no <asm/errno.h>
+ * for -m32; only errno itself is used here (glibc's definition).
+ */
+extern int *__errno_location(void);
+#define errno (*__errno_location())
+#else
 #include <errno.h>
+#endif
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -48,12 +65,39 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cpuid.h>
 #include <x86intrin.h>
 #include <valgrind/callgrind.h>
+
+#ifdef __i386__
+/* without -msse2 the SSE2 intrinsics are not there (nor wanted: no -m flags) */
+static inline void lfence(void) { asm volatile("lfence" ::: "memory"); }
+static inline void mfence(void) { asm volatile("mfence" ::: "memory"); }
+static inline void clflush(const void *p) { asm volatile("clflush %0" :: "m"(*(const char *)p)); }
+#else
+#define lfence()	_mm_lfence()
+#define mfence()	_mm_mfence()
+#define clflush(p)	_mm_clflush(p)
+#endif
+
+#ifdef __i386__
+#define ElfW(t)		Elf32_##t
+#define VDSO_CLASS	ELFCLASS32
+#define VDSO_MACHINE	EM_386
+#define VDSO_CGT	"__vdso_clock_gettime64"
+#define VDSO_IMAGE	"vdso32.so.dbg"
+/* struct __kernel_timespec: what __vdso_clock_gettime64 fills */
+typedef struct { long long tv_sec, tv_nsec; } vts_t;
+#else
+#define ElfW(t)		Elf64_##t
+#define VDSO_CLASS	ELFCLASS64
+#define VDSO_MACHINE	EM_X86_64
+#define VDSO_CGT	"__vdso_clock_gettime"
+#define VDSO_IMAGE	"vdso64.so.dbg"
+typedef struct timespec vts_t;
+#endif
 
 #define PAGE		4096UL
 #define NSEC_PER_SEC	1000000000ULL
@@ -89,6 +133,17 @@ struct vdso_data {
 	uint32_t __unused;
 };
 _Static_assert(sizeof(struct vdso_data) == 248, "struct vdso_data layout");
+/* the offsets of the kernel's (x86-64 and i386 alike: no padding anywhere) */
+_Static_assert(__builtin_offsetof(struct vdso_data, cycle_last) == 8, "cycle_last");
+_Static_assert(__builtin_offsetof(struct vdso_data, max_cycles) == 16, "max_cycles");
+_Static_assert(__builtin_offsetof(struct vdso_data, mask) == 24, "mask");
+_Static_assert(__builtin_offsetof(struct vdso_data, mult) == 32, "mult");
+_Static_assert(__builtin_offsetof(struct vdso_data, shift) == 36, "shift");
+_Static_assert(__builtin_offsetof(struct vdso_data, basetime) == 40, "basetime");
+_Static_assert(__builtin_offsetof(struct vdso_data, basetime[CLOCK_TAI]) == 40 + 11 * 16,
+	       "basetime[CLOCK_TAI]");
+_Static_assert(__builtin_offsetof(struct vdso_data, tz_minuteswest) == 232, "tz_minuteswest");
+_Static_assert(__builtin_offsetof(struct vdso_data, hrtimer_res) == 240, "hrtimer_res");
 
 /*
  * This series: include/vdso/timens.h.  Slot (clk & 7) ^ 2 of offset[]
@@ -106,6 +161,8 @@ struct vdso_timens_data {
 	uint32_t offset_seq;
 	uint32_t flags;
 } __attribute__((aligned(64)));
+_Static_assert(__builtin_offsetof(struct vdso_timens_data, offset_seq) == 104, "offset_seq");
+_Static_assert(sizeof(struct vdso_timens_data) == 128, "struct vdso_timens_data layout");
 
 static unsigned int timens_slot(int clk)
 {
@@ -130,7 +187,7 @@ static uint32_t off_mono_nsec = 123456789, off_boot_nsec = 987654321;
 #define OFF_MONO_NSEC	off_mono_nsec
 #define OFF_BOOT_NSEC	off_boot_nsec
 
-typedef int (*cgt_fn)(clockid_t, struct timespec *);
+typedef int (*cgt_fn)(clockid_t, vts_t *);
 typedef long (*time_fn)(long *);
 typedef int (*gtod_fn)(struct timeval *, void *);
 
@@ -183,13 +240,19 @@ static inline uint64_t rdtsc_fenced(void)
 {
 	uint64_t t;
 
-	_mm_lfence();
+	lfence();
 	t = __rdtsc();
-	_mm_lfence();
+	lfence();
 	return t;
 }
 
 static uint64_t ts_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+/* a reading of the vDSO's */
+static uint64_t vts_ns(const vts_t *ts)
 {
 	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
@@ -416,37 +479,45 @@ static bool cpu_has(uint16_t feature)
 		return __get_cpuid(1, &a, &b, &c, &d) && (d >> 26 & 1);
 	case 16 * 32 + 22:	/* X86_FEATURE_RDPID */
 		return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c >> 22 & 1);
+	case 3 * 32 + 15:	/* X86_FEATURE_SYSENTER32 */
+	case 3 * 32 + 14:	/* X86_FEATURE_SYSCALL32 */
+		/*
+		 * The 32-bit vDSO's __kernel_vsyscall only, which no clock
+		 * reading reaches but the fallback: left at int $0x80.
+		 */
+		return false;
 	}
 	return false;
 }
 
 static bool cpu_knows(uint16_t feature)
 {
-	return feature == 1 * 32 + 27 || feature == 20 * 32 + 2 || feature == 16 * 32 + 22;
+	return feature == 1 * 32 + 27 || feature == 20 * 32 + 2 || feature == 16 * 32 + 22 ||
+	       feature == 3 * 32 + 15 || feature == 3 * 32 + 14;
 }
 
 static void load_image(struct image *im)
 {
 	int fd = open(im->path, O_RDONLY);
-	struct stat st;
+	off_t size;	/* lseek(): <sys/stat.h> needs <asm/types.h> under -m32 */
 	unsigned char *f;
-	Elf64_Ehdr *eh;
-	Elf64_Shdr *sh;
+	ElfW(Ehdr) *eh;
+	ElfW(Shdr) *sh;
 	const char *shstr;
 
-	if (fd < 0 || fstat(fd, &st))
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0)
 		die("%s: %s", im->path, strerror(errno));
-	f = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	f = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (f == MAP_FAILED)
 		die("%s: mmap: %s", im->path, strerror(errno));
 	close(fd);
-	eh = (Elf64_Ehdr *)f;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_machine != EM_X86_64)
-		die("%s: not an x86-64 ELF file", im->path);
+	eh = (ElfW(Ehdr) *)f;
+	if ((size_t)size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != VDSO_CLASS || eh->e_machine != VDSO_MACHINE)
+		die("%s: not an ELF file for this build's vDSO (%s)", im->path, VDSO_IMAGE);
 
 	for (int i = 0; i < eh->e_phnum; i++) {
-		Elf64_Phdr *ph = (Elf64_Phdr *)(f + eh->e_phoff) + i;
+		ElfW(Phdr) *ph = (ElfW(Phdr) *)(f + eh->e_phoff) + i;
 
 		if (ph->p_type != PT_LOAD)
 			continue;
@@ -459,7 +530,7 @@ static void load_image(struct image *im)
 	if (!im->text)
 		die("%s: no PT_LOAD", im->path);
 
-	sh = (Elf64_Shdr *)(f + eh->e_shoff);
+	sh = (ElfW(Shdr) *)(f + eh->e_shoff);
 	shstr = (const char *)f + sh[eh->e_shstrndx].sh_offset;
 	im->sym_cgt = im->sym_time = im->sym_gtod = -1;
 	im->timens_page = im->host_page = 0;
@@ -467,7 +538,7 @@ static void load_image(struct image *im)
 		const char *sn = shstr + sh[i].sh_name;
 
 		if (sh[i].sh_type == SHT_SYMTAB) {
-			Elf64_Sym *sym = (Elf64_Sym *)(f + sh[i].sh_offset);
+			ElfW(Sym) *sym = (ElfW(Sym) *)(f + sh[i].sh_offset);
 			const char *str = (const char *)f + sh[sh[i].sh_link].sh_offset;
 			size_t n = sh[i].sh_size / sizeof(*sym);
 
@@ -482,7 +553,7 @@ static void load_image(struct image *im)
 				else if (!strcmp(nm, "timens_page")) im->timens_page = v;
 				else if (!strcmp(nm, "vvar_host_page")) im->host_page = v;
 				else if (!strcmp(nm, "vvar__vdso_data")) im->vdso_data_off = v;
-				else if (!strcmp(nm, "__vdso_clock_gettime")) im->sym_cgt = v;
+				else if (!strcmp(nm, VDSO_CGT)) im->sym_cgt = v;
 				else if (!strcmp(nm, "__vdso_time")) im->sym_time = v;
 				else if (!strcmp(nm, "__vdso_gettimeofday")) im->sym_gtod = v;
 			}
@@ -655,7 +726,7 @@ static int check(double tol_ns, int ms)
 				/* coarse clocks: the clock at the last tick, see below */
 				bound = tol_ns;
 				while (clk_ns(CLOCK_MONOTONIC) < end) {
-					struct timespec ts;
+					vts_t ts;
 					uint64_t before, after, v, seq0, last, w, ta, tb;
 					double err = 0;
 
@@ -668,7 +739,7 @@ static int check(double tol_ns, int ms)
 						if (r->cgt(ck->id, &ts))
 							die("%s %s %s: clock_gettime failed",
 							    img[i].name, case_name[c], ck->name);
-						v = ts_ns(&ts) - off;
+						v = vts_ns(&ts) - off;
 					}
 					ta = rdtsc_fenced();
 					after = clk_ns(fine_id(ck));
@@ -742,7 +813,7 @@ static int check(double tol_ns, int ms)
 
 /* ---- --bench ----------------------------------------------------------- */
 
-static struct timespec sink;
+static vts_t sink;
 
 static __attribute__((noinline)) uint64_t hot_cgt(cgt_fn f, int id, long n)
 {
@@ -799,8 +870,8 @@ static inline void flush_region(struct region *r)
 {
 	for (int p = 0; p < r->nflush; p++)
 		for (unsigned long o = 0; o < PAGE; o += 64)
-			_mm_clflush(r->flush[p] + o);
-	_mm_mfence();
+			clflush(r->flush[p] + o);
+	mfence();
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -859,7 +930,7 @@ static double cold_one(struct region *r, const struct clk *ck, uint64_t *buf, in
 }
 
 /* a function that only returns: the cost of the measurement itself */
-int empty_fn(clockid_t c, struct timespec *ts);
+int empty_fn(clockid_t c, vts_t *ts);
 long empty_time(long *t);
 asm(".text\n.globl empty_fn\n.type empty_fn,@function\nempty_fn:\n\tret\n"
     ".globl empty_time\n.type empty_time,@function\nempty_time:\n\tret\n");
@@ -952,7 +1023,7 @@ static int bench_wall(int rounds, double hot_ms)
 	for (int k = 0; k < NW; k++) {
 		struct region *r = &im->wall;
 		uint64_t before, after, got;
-		struct timespec ts;
+		vts_t ts;
 		struct timeval tv;
 		clockid_t hc = wc[k].id == CLOCK_TAI ? CLOCK_TAI : CLOCK_REALTIME;
 		bool coarse = wc[k].id == CLOCK_REALTIME_COARSE || wc[k].id == T_TIME;
@@ -964,7 +1035,7 @@ static int bench_wall(int rounds, double hot_ms)
 		else if (wc[k].id == -2)
 			r->gtod(&tv, NULL), got = tv.tv_sec * NSEC_PER_SEC + tv.tv_usec * 1000ULL;
 		else
-			r->cgt(wc[k].id, &ts), got = ts_ns(&ts);
+			r->cgt(wc[k].id, &ts), got = vts_ns(&ts);
 		after = clk_ns(hc) + off;
 		if ((int64_t)(got - after) > 1000 || (double)(int64_t)(before - got) > slack) {
 			printf("self-check FAILED: %s in the owning namespace reads %llu, host + offset %llu..%llu\n",
@@ -1276,10 +1347,10 @@ int main(int argc, char **argv)
 			img[nimg].name = argv[a];
 			img[nimg++].path = eq + 1;
 		} else
-			die("usage: vdso-bench --check|--bench|--count|--info|--wall [options] NAME=vdso64.so.dbg...");
+			die("usage: vdso-bench --check|--bench|--count|--info|--wall [options] NAME=" VDSO_IMAGE "...");
 	}
 	if (mode == M_NONE || !nimg)
-		die("usage: vdso-bench --check|--bench|--count|--info|--wall [options] NAME=vdso64.so.dbg...");
+		die("usage: vdso-bench --check|--bench|--count|--info|--wall [options] NAME=" VDSO_IMAGE "...");
 	if (samples < 1 || rounds < 1 || hz < 1)
 		die("bad --cold-samples, --rounds or --hz");
 	if (off_mono_nsec >= NSEC_PER_SEC || off_boot_nsec >= NSEC_PER_SEC)
